@@ -1,0 +1,3 @@
+from xentree.cli import main
+
+main()

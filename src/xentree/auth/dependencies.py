@@ -1,0 +1,104 @@
+"""Credential resolution, once per request, and the `Authenticator` every route declares.
+
+Check order (contract §2): credentials → 401; credential kind not accepted here → 403
+`bearer_required`; API key without the scope → 403 `INSUFFICIENT_API_KEY_SCOPE`; roles and
+ownership are the services' business afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from xentree.auth.caller import Caller, CredentialKind
+from xentree.auth.exceptions import AdminRequired, BearerRequired, InsufficientScope
+from xentree.auth.scopes import Scope
+from xentree.auth.service import AuthService
+from xentree.kit.dependencies import DbSession
+from xentree.kit.errors import Unauthorized
+from xentree.kit.net import client_ip
+
+# Declared only so that OpenAPI documents the security schemes; parsing is done below.
+_bearer_scheme = HTTPBearer(auto_error=False, description="User access token from /api/auth/login")
+_api_key_scheme = APIKeyHeader(
+    name="X-API-Key", auto_error=False, description="Organization API key"
+)
+_service_key_scheme = APIKeyHeader(
+    name="X-Service-Key", auto_error=False, description="Internal service key"
+)
+
+
+def get_auth_service(request: Request) -> AuthService:
+    service: AuthService = request.app.state.auth_service
+    return service
+
+
+AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
+
+
+def request_ip(request: Request) -> str:
+    return client_ip(request, request.app.state.settings.trusted_proxies)
+
+
+class Authenticator:
+    """A route's credential requirement: which kinds it accepts and the API-key scope it needs."""
+
+    def __init__(
+        self,
+        *,
+        kinds: Iterable[CredentialKind],
+        scope: Scope | None = None,
+        admin: bool = False,
+    ) -> None:
+        self.kinds = frozenset(kinds)
+        self.scope = scope
+        self.admin = admin
+        if CredentialKind.api_key in self.kinds and scope is None:
+            raise ValueError("a route that accepts API keys must name the scope it needs")
+
+    async def __call__(
+        self,
+        request: Request,
+        session: DbSession,
+        _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer_scheme)],
+        _api_key: Annotated[str | None, Depends(_api_key_scheme)],
+    ) -> Caller:
+        caller = await self._resolve(request, session)
+        if caller.kind not in self.kinds:
+            raise BearerRequired()
+        if (
+            caller.kind == CredentialKind.api_key
+            and self.scope is not None
+            and not caller.has_scope(self.scope)
+        ):
+            raise InsufficientScope(self.scope.value, sorted(caller.scopes))
+        if self.admin and (caller.user is None or not caller.user.is_admin):
+            raise AdminRequired()
+        return caller
+
+    async def _resolve(self, request: Request, session: DbSession) -> Caller:
+        service = get_auth_service(request)
+        authorization = request.headers.get("authorization")
+        if authorization is not None:
+            scheme, _, token = authorization.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise Unauthorized("Use 'Authorization: Bearer <access token>'")
+            return await service.authenticate_bearer(session, token.strip())
+        api_key = request.headers.get("x-api-key")
+        if api_key is not None:
+            return await service.authenticate_api_key(
+                session, api_key.strip(), client_ip=request_ip(request)
+            )
+        service_key = request.headers.get("x-service-key")
+        # The service key is a credential only where a route accepts it (contract §2).
+        if service_key is not None and CredentialKind.service_key in self.kinds:
+            return service.authenticate_service_key(service_key)
+        raise Unauthorized()
+
+
+BEARER = (CredentialKind.bearer,)
+BEARER_OR_KEY = (CredentialKind.bearer, CredentialKind.api_key)
+BEARER_OR_SERVICE = (CredentialKind.bearer, CredentialKind.service_key)

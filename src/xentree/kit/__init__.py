@@ -1,0 +1,1 @@
+"""Domain-agnostic building blocks. Nothing here imports from a domain package."""

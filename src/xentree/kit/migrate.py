@@ -1,0 +1,30 @@
+"""Running Alembic from code (CLI, `serve`, tests)."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Connection
+
+
+def alembic_config(url: str | None = None, connection: Connection | None = None) -> Config:
+    location = Path(str(resources.files("xentree") / "migrations"))
+    config = Config()
+    config.set_main_option("script_location", str(location))
+    config.set_main_option(
+        "file_template",
+        "%%(year)d-%%(month).2d-%%(day).2d-%%(hour).2d%%(minute).2d_%%(rev)s_%%(slug)s",
+    )
+    if url is not None:
+        config.attributes["url"] = url
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(url: str | None = None, *, connection: Connection | None = None) -> None:
+    """Migrate to every head (domains may add parallel branches that a merge later joins)."""
+    command.upgrade(alembic_config(url, connection), "heads")
