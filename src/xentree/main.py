@@ -18,10 +18,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from xentree import __version__
 from xentree.api import background_hooks
 from xentree.api import router as api_router
+from xentree.auth.repository import CredentialRepository
 from xentree.auth.service import AuthService
 from xentree.config import Settings, get_settings
 from xentree.kit.db import create_engine, create_sessionmaker
 from xentree.kit.errors import AppError
+from xentree.kit.fastread import FastReader
 from xentree.kit.middleware import RequestContextMiddleware, RequestIdFilter
 from xentree.kit.ratelimit import RateLimiter
 
@@ -52,6 +54,8 @@ def configure_logging(level: str) -> None:
     )
     root.addHandler(handler)
     root.setLevel(level.upper())
+    # Outbound request logs of httpx at INFO would drown the server's own lines.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def _render(
@@ -109,10 +113,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.limiter = limiter
         app.state.auth_service = AuthService(settings, limiter=limiter)
+        reader = await FastReader.create(engine, pool_size=settings.database_pool_size)
+        app.state.credentials = CredentialRepository(reader)
         try:
             async with _run_hooks(app):
                 yield
         finally:
+            await reader.close()
             await engine.dispose()
 
     app = FastAPIOffline(

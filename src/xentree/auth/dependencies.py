@@ -15,9 +15,10 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from xentree.auth.caller import Caller, CredentialKind
 from xentree.auth.exceptions import AdminRequired, BearerRequired, InsufficientScope
+from xentree.auth.repository import CredentialRepository
 from xentree.auth.scopes import Scope
 from xentree.auth.service import AuthService
-from xentree.kit.dependencies import DbSession
+from xentree.kit.dependencies import adopt
 from xentree.kit.errors import Unauthorized
 from xentree.kit.net import client_ip
 
@@ -37,6 +38,11 @@ def get_auth_service(request: Request) -> AuthService:
 
 
 AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
+
+
+def get_credentials(request: Request) -> CredentialRepository:
+    credentials: CredentialRepository = request.app.state.credentials
+    return credentials
 
 
 def request_ip(request: Request) -> str:
@@ -62,11 +68,14 @@ class Authenticator:
     async def __call__(
         self,
         request: Request,
-        session: DbSession,
         _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer_scheme)],
         _api_key: Annotated[str | None, Depends(_api_key_scheme)],
     ) -> Caller:
-        caller = await self._resolve(request, session)
+        caller = await self._resolve(request)
+        if caller.user is not None:
+            # The user was read outside the transaction; adopting it costs no query and lets
+            # services change it like any other row of this request.
+            adopt(request, caller.user)
         if caller.kind not in self.kinds:
             raise BearerRequired()
         if (
@@ -79,18 +88,18 @@ class Authenticator:
             raise AdminRequired()
         return caller
 
-    async def _resolve(self, request: Request, session: DbSession) -> Caller:
+    async def _resolve(self, request: Request) -> Caller:
         service = get_auth_service(request)
         authorization = request.headers.get("authorization")
         if authorization is not None:
             scheme, _, token = authorization.partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
                 raise Unauthorized("Use 'Authorization: Bearer <access token>'")
-            return await service.authenticate_bearer(session, token.strip())
+            return await service.authenticate_bearer(get_credentials(request), token.strip())
         api_key = request.headers.get("x-api-key")
         if api_key is not None:
             return await service.authenticate_api_key(
-                session, api_key.strip(), client_ip=request_ip(request)
+                get_credentials(request), request, api_key.strip(), client_ip=request_ip(request)
             )
         service_key = request.headers.get("x-service-key")
         # The service key is a credential only where a route accepts it (contract §2).

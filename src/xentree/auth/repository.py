@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import LargeBinary, Uuid, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import manager_of_class
 
 from xentree.kit.db import for_update
+from xentree.kit.fastread import FastReader
 from xentree.models import ApiKey, AuthSession, OrganizationMember, RefreshToken, User
 
 
@@ -54,16 +59,6 @@ class SessionRepository:
         self.session.add(auth_session)
         await self.session.flush()
         return auth_session
-
-    async def get_with_user(self, session_id: uuid.UUID) -> tuple[AuthSession, User] | None:
-        """The one indexed lookup behind every bearer request."""
-        result = await self.session.execute(
-            select(AuthSession, User)
-            .join(User, User.id == AuthSession.user_id)
-            .where(AuthSession.id == session_id)
-        )
-        row = result.first()
-        return (row[0], row[1]) if row else None
 
     async def revoke(self, session_id: uuid.UUID, *, at: datetime, reason: str) -> None:
         await self.session.execute(
@@ -113,30 +108,89 @@ class RefreshTokenRepository:
         return await self.session.get(RefreshToken, token_id)
 
 
-class ApiKeyCredentialRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+@dataclass(frozen=True, slots=True)
+class SessionState:
+    revoked_at: datetime | None
+    expires_at: datetime
 
-    async def get_active(self, key_hash: bytes) -> tuple[ApiKey, User] | None:
-        """The key and its creator, provided the creator still belongs to the key's organization.
 
-        One query on the unique hash index, joined to the membership primary key.
-        """
-        result = await self.session.execute(
-            select(ApiKey, User)
+@dataclass(frozen=True, slots=True)
+class ApiKeyState:
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    scopes: list[str]
+    allowed_ips: list[str]
+    expires_at: datetime | None
+    last_used_at: datetime | None
+
+
+_USER_COLUMNS = tuple(User.__table__.columns)
+_USER_MANAGER = manager_of_class(User)
+_USER_KEYS = tuple(User.__mapper__.get_property_by_column(c).key for c in _USER_COLUMNS)
+_API_KEY_COLUMNS = (
+    ApiKey.id,
+    ApiKey.organization_id,
+    ApiKey.scopes,
+    ApiKey.allowed_ips,
+    ApiKey.expires_at,
+    ApiKey.last_used_at,
+)
+
+
+def _detached_user(values: tuple[Any, ...]) -> User:
+    """A fully loaded `User` the request's session can adopt without a query (see Authenticator)."""
+    # Filled the way the ORM's own loader fills rows (no __init__, no change history), which is
+    # several times cheaper than the constructor on this per-request path.
+    user: User = _USER_MANAGER.new_instance()
+    user.__dict__.update(zip(_USER_KEYS, values, strict=True))
+    make_transient_to_detached(user)
+    return user
+
+
+class CredentialRepository:
+    """The per-request credential lookups: one indexed read each, outside any transaction."""
+
+    def __init__(self, reader: FastReader) -> None:
+        self.reader = reader
+        self._session_query = reader.prepare(
+            "auth.session_with_user",
+            select(AuthSession.revoked_at, AuthSession.expires_at, *_USER_COLUMNS)
+            .join(User, User.id == AuthSession.user_id)
+            .where(AuthSession.id == bindparam("session_id", type_=Uuid())),
+        )
+        # The key counts only while its creator still belongs to the key's organization.
+        self._api_key_query = reader.prepare(
+            "auth.api_key_with_user",
+            select(*_API_KEY_COLUMNS, *_USER_COLUMNS)
             .join(User, User.id == ApiKey.created_by)
             .join(
                 OrganizationMember,
                 (OrganizationMember.organization_id == ApiKey.organization_id)
                 & (OrganizationMember.user_id == ApiKey.created_by),
             )
-            .where(ApiKey.key_hash == key_hash)
+            .where(ApiKey.key_hash == bindparam("key_hash", type_=LargeBinary())),
         )
-        row = result.first()
-        return (row[0], row[1]) if row else None
+
+    async def session_with_user(self, session_id: uuid.UUID) -> tuple[SessionState, User] | None:
+        row = await self.reader.fetch_one(self._session_query, session_id=session_id)
+        if row is None:
+            return None
+        return SessionState(revoked_at=row[0], expires_at=row[1]), _detached_user(row[2:])
+
+    async def api_key_with_user(self, key_hash: bytes) -> tuple[ApiKeyState, User] | None:
+        row = await self.reader.fetch_one(self._api_key_query, key_hash=key_hash)
+        if row is None:
+            return None
+        count = len(_API_KEY_COLUMNS)
+        return ApiKeyState(*row[:count]), _detached_user(row[count:])
+
+
+class ApiKeyUsageRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
 
     async def touch(self, key_id: uuid.UUID, *, now: datetime, every: timedelta) -> None:
-        """Record use at most once per `every`: the WHERE clause makes most calls write nothing."""
+        """Record use at most once per `every`; the WHERE clause settles races between processes."""
         await self.session.execute(
             update(ApiKey)
             .where(

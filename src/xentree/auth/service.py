@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
 
 from xentree.auth.caller import Caller, CredentialKind, bearer_scopes
 from xentree.auth.credentials import ApiKeyHasher, looks_like_api_key
@@ -28,7 +29,8 @@ from xentree.auth.exceptions import (
 )
 from xentree.auth.passwords import PasswordHasher, password_problem
 from xentree.auth.repository import (
-    ApiKeyCredentialRepository,
+    ApiKeyUsageRepository,
+    CredentialRepository,
     RefreshTokenRepository,
     SessionRepository,
     UserRepository,
@@ -36,6 +38,8 @@ from xentree.auth.repository import (
 from xentree.auth.schemas import RegisterRequest, TokenResponse, UpdateMeRequest
 from xentree.config import Settings
 from xentree.kit.crypto import constant_time_equals, derive_key, keyed_hash, random_urlsafe, sha256
+from xentree.kit.db import session_scope
+from xentree.kit.dependencies import request_session
 from xentree.kit.errors import InvalidToken, NotFound, TokenExpired, TokenRevoked, ValidationFailed
 from xentree.kit.jwt import AccessTokenCodec, AccessTokenError
 from xentree.kit.net import ip_in, networks, parse_ip
@@ -296,7 +300,7 @@ class AuthService:
 
     # --- credentials ------------------------------------------------------------------------
 
-    async def authenticate_bearer(self, session: AsyncSession, token: str) -> Caller:
+    async def authenticate_bearer(self, credentials: CredentialRepository, token: str) -> Caller:
         now = utcnow()
         try:
             claims = self.codec.decode(token, now=now)
@@ -304,30 +308,34 @@ class AuthService:
             if exc.reason == "expired":
                 raise TokenExpired() from exc
             raise InvalidToken() from exc
-        found = await SessionRepository(session).get_with_user(claims.session_id)
+        found = await credentials.session_with_user(claims.session_id)
         if found is None:
             raise InvalidToken()
-        auth_session, user = found
+        state, user = found
         if user.id != claims.user_id:
             raise InvalidToken()
-        if auth_session.revoked_at is not None:
+        if state.revoked_at is not None:
             raise TokenRevoked()
-        if auth_session.expires_at <= now:
+        if state.expires_at <= now:
             raise TokenExpired("The session has expired; log in again")
         return Caller(
             kind=CredentialKind.bearer,
             user=user,
             scopes=bearer_scopes(),
-            session_id=auth_session.id,
+            session_id=claims.session_id,
         )
 
     async def authenticate_api_key(
-        self, session: AsyncSession, api_key: str, *, client_ip: str
+        self,
+        credentials: CredentialRepository,
+        request: Request,
+        api_key: str,
+        *,
+        client_ip: str,
     ) -> Caller:
         if not looks_like_api_key(api_key):
             raise InvalidApiKey()
-        repository = ApiKeyCredentialRepository(session)
-        found = await repository.get_active(self.api_key_hasher.hash(api_key))
+        found = await credentials.api_key_with_user(self.api_key_hasher.hash(api_key))
         if found is None:
             raise InvalidApiKey()
         key, user = found
@@ -339,7 +347,7 @@ class AuthService:
             if address is None or not ip_in(address, networks(tuple(key.allowed_ips))):
                 raise IpNotAllowed()
         if key.last_used_at is None or now - key.last_used_at >= API_KEY_TOUCH_EVERY:
-            await repository.touch(key.id, now=now, every=API_KEY_TOUCH_EVERY)
+            await self._touch_api_key(request, key.id, now)
         return Caller(
             kind=CredentialKind.api_key,
             user=user,
@@ -347,6 +355,14 @@ class AuthService:
             organization_id=key.organization_id,
             api_key_id=key.id,
         )
+
+    async def _touch_api_key(self, request: Request, key_id: uuid.UUID, now: datetime) -> None:
+        session = request_session(request)
+        if session is not None:
+            await ApiKeyUsageRepository(session).touch(key_id, now=now, every=API_KEY_TOUCH_EVERY)
+            return
+        async with session_scope(request.app.state.sessionmaker) as own:
+            await ApiKeyUsageRepository(own).touch(key_id, now=now, every=API_KEY_TOUCH_EVERY)
 
     def authenticate_service_key(self, presented: str) -> Caller:
         expected = self.settings.service_key

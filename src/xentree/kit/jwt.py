@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import jwt
@@ -33,6 +34,9 @@ class AccessTokenCodec:
         self._issuer = issuer
         self._audience = audience
         self.ttl = timedelta(seconds=ttl_seconds)
+        # A token's signature and claims never change, so their check is cached per token
+        # string (bounded); expiry and the session's revocation are still checked every time.
+        self._verified = lru_cache(maxsize=8192)(self._verify)
 
     def encode(
         self, *, user_id: uuid.UUID, session_id: uuid.UUID, jti: uuid.UUID, issued_at: datetime
@@ -52,6 +56,13 @@ class AccessTokenCodec:
         return jwt.encode(payload, self._key, algorithm="HS256")
 
     def decode(self, token: str, *, now: datetime) -> AccessClaims:
+        claims = self._verified(token)
+        # Expiry is checked against the application clock (which tests can move), not time.time().
+        if claims.expires_at <= now:
+            raise AccessTokenError("expired")
+        return claims
+
+    def _verify(self, token: str) -> AccessClaims:
         try:
             payload = jwt.decode(
                 token,
@@ -73,12 +84,9 @@ class AccessTokenCodec:
                 user_id=uuid.UUID(payload["sub"]),
                 session_id=uuid.UUID(payload["sid"]),
                 jti=uuid.UUID(payload["jti"]),
-                issued_at=datetime.fromtimestamp(int(payload["iat"]), tz=now.tzinfo),
-                expires_at=datetime.fromtimestamp(int(payload["exp"]), tz=now.tzinfo),
+                issued_at=datetime.fromtimestamp(int(payload["iat"]), tz=UTC),
+                expires_at=datetime.fromtimestamp(int(payload["exp"]), tz=UTC),
             )
         except (ValueError, TypeError) as exc:
             raise AccessTokenError("invalid") from exc
-        # Expiry is checked against the application clock (which tests can move), not time.time().
-        if claims.expires_at <= now:
-            raise AccessTokenError("expired")
         return claims
