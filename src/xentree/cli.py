@@ -21,6 +21,8 @@ db_app = typer.Typer(help="Database commands", no_args_is_help=True)
 users_app = typer.Typer(help="User administration", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
+integration_keys_app = typer.Typer(help="Integration-token signing keys", no_args_is_help=True)
+app.add_typer(integration_keys_app, name="integration-keys")
 
 T = TypeVar("T")
 
@@ -79,6 +81,19 @@ def db_upgrade() -> None:
     typer.echo("database is up to date")
 
 
+@db_app.command("check")
+def db_check() -> None:
+    """Fail (exit 1) when the database schema differs from the models (a missing migration)."""
+    from xentree.kit.migrate import schema_drift
+
+    differences = asyncio.run(schema_drift(get_settings().database_url))
+    if differences:
+        for difference in differences:
+            typer.echo(f"drift: {difference}", err=True)
+        raise typer.Exit(1)
+    typer.echo("models and database schema agree")
+
+
 def _auth_service(settings: Settings) -> AuthService:
     return AuthService(settings, limiter=RateLimiter(None, prefix="cli"))
 
@@ -125,6 +140,28 @@ def users_promote(username: str) -> None:
 
     name = run_in_transaction(work)
     typer.echo(f"{name} is now a platform admin")
+
+
+@integration_keys_app.command("rotate")
+def integration_keys_rotate(
+    tenant: Annotated[str, typer.Option("--tenant", help="Tenant (organization) id")],
+) -> None:
+    """Activate a new signing key for a tenant; the old one stays published while its tokens live."""
+    import uuid
+
+    from xentree.integration_tokens.service import IntegrationTokenService
+
+    try:
+        tenant_id = uuid.UUID(tenant)
+    except ValueError as exc:
+        typer.echo(f"error: --tenant must be an organization id (UUID), not {tenant!r}", err=True)
+        raise typer.Exit(1) from exc
+
+    async def work(settings: Settings, session: AsyncSession) -> tuple[str, str | None]:
+        return await IntegrationTokenService(settings).rotate_signing_key(session, tenant_id)
+
+    new_kid, old_kid = run_in_transaction(work)
+    typer.echo(f"tenant {tenant_id}: active key {new_kid}; retired {old_kid or '(none)'}")
 
 
 def main() -> None:

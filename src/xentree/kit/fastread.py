@@ -12,6 +12,7 @@ directly on the driver, converting values with the same column types the ORM use
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -90,6 +91,14 @@ class _PostgresBackend:
         await self._pool.close()
 
 
+async def _init_postgres_connection(connection: asyncpg.Connection) -> None:
+    # Decode JSON the way SQLAlchemy's asyncpg dialect does, so its result processors apply.
+    for name in ("json", "jsonb"):
+        await connection.set_type_codec(
+            name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
+        )
+
+
 class FastReader:
     def __init__(self, backend: _Backend, dialect: Dialect) -> None:
         self._backend = backend
@@ -104,7 +113,9 @@ class FastReader:
             backend = _SQLiteBackend(url.database or "")
         else:
             dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-            pool = await asyncpg.create_pool(dsn, min_size=1, max_size=pool_size)
+            pool = await asyncpg.create_pool(
+                dsn, min_size=1, max_size=pool_size, init=_init_postgres_connection
+            )
             backend = _PostgresBackend(pool)
         return cls(backend, engine.dialect)
 

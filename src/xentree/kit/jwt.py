@@ -11,6 +11,7 @@ from typing import Any
 import jwt
 
 ACCESS_TYPE = "access"
+_CLOCK_SKEW = timedelta(seconds=60)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,8 @@ class AccessTokenCodec:
         # Expiry is checked against the application clock (which tests can move), not time.time().
         if claims.expires_at <= now:
             raise AccessTokenError("expired")
+        if claims.issued_at > now + _CLOCK_SKEW:
+            raise AccessTokenError("invalid")
         return claims
 
     def _verify(self, token: str) -> AccessClaims:
@@ -72,7 +75,10 @@ class AccessTokenCodec:
                 issuer=self._issuer,
                 options={
                     "require": ["sub", "sid", "jti", "iat", "exp", "iss", "aud", "typ"],
+                    # Time claims are checked below against the application clock.
                     "verify_exp": False,
+                    "verify_iat": False,
+                    "verify_nbf": False,
                 },
             )
         except jwt.PyJWTError as exc:

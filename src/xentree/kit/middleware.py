@@ -81,9 +81,20 @@ class RequestContextMiddleware:
             else self.max_body_bytes
         )
         response_started = False
+        too_large = False
+        too_large_error = PayloadTooLarge(f"The request body exceeds {limit} bytes")
 
         async def send_with_id(message: Message) -> None:
             nonlocal response_started
+            if too_large:
+                # The app saw the body cut short (FastAPI answers "error parsing the body");
+                # whatever it answers, the client gets the 413 it deserves.
+                if message["type"] == "http.response.start" and not response_started:
+                    response_started = True
+                    start, body = _error_response(413, too_large_error.body(), request_id)
+                    await send(start)
+                    await send(body)
+                return
             if message["type"] == "http.response.start":
                 response_started = True
                 message["headers"] = [
@@ -95,21 +106,18 @@ class RequestContextMiddleware:
         received = 0
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, too_large
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise PayloadTooLarge(f"The request body exceeds {limit} bytes")
+                    too_large = True
+                    raise too_large_error
             return message
 
         try:
             if content_length is not None and content_length > limit:
-                start, body = _error_response(
-                    413,
-                    PayloadTooLarge(f"The request body exceeds {limit} bytes").body(),
-                    request_id,
-                )
+                start, body = _error_response(413, too_large_error.body(), request_id)
                 await send(start)
                 await send(body)
                 return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -28,3 +29,23 @@ def alembic_config(url: str | None = None, connection: Connection | None = None)
 def upgrade(url: str | None = None, *, connection: Connection | None = None) -> None:
     """Migrate to every head (domains may add parallel branches that a merge later joins)."""
     command.upgrade(alembic_config(url, connection), "heads")
+
+
+async def schema_drift(url: str) -> list[Any]:
+    """Differences between the models and the schema at `url` (empty when they agree)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from xentree.models import Base
+
+    def diff(connection: Connection) -> list[Any]:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return list(compare_metadata(context, Base.metadata))
+
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(diff)
+    finally:
+        await engine.dispose()

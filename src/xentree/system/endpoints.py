@@ -19,7 +19,7 @@ async def healthz() -> HealthResponse:
     return HealthResponse(status="ok")
 
 
-@router.get("/readyz", summary="Readiness (database reachable)", response_model=HealthResponse)
+@router.get("/readyz", summary="Readiness", response_model=HealthResponse)
 async def readyz(request: Request) -> HealthResponse:
     """The database answers a query (and Redis, when configured)."""
     try:
