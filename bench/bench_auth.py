@@ -1,6 +1,6 @@
 """Issue 2 bench: `GET /healthz` vs `GET /api/auth/me` (valid bearer), 1 worker then 2, one run.
 
-    .venv/bin/python bench/bench_auth.py [--db sqlite|postgres|both] [--duration 5]
+.venv/bin/python bench/bench_auth.py [--db sqlite|postgres|both] [--duration 5]
 """
 
 from __future__ import annotations
@@ -14,8 +14,12 @@ def run(db: str, workers: int, duration: int, connections: int) -> tuple[Result,
     url = sqlite_url() if db == "sqlite" else postgres_url("xentree_bench_auth")
     with server(base_env(url), workers=workers) as base:
         token = register_and_login(base)["access_token"]
-        health = load(f"{base}/healthz", label=f"{db} w={workers} GET /healthz",
-                      duration=duration, connections=connections)
+        health = load(
+            f"{base}/healthz",
+            label=f"{db} w={workers} GET /healthz",
+            duration=duration,
+            connections=connections,
+        )
         me = load(
             f"{base}/api/auth/me",
             label=f"{db} w={workers} GET /api/auth/me",

@@ -71,8 +71,15 @@ def postgres_url(name: str) -> str:
     """A fresh PostgreSQL database (dropped and re-created) on the local server."""
     base = os.environ.get("XENTREE_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
     subprocess.run(
-        ["psql", base, "-q", "-c", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', "-c",
-         f'CREATE DATABASE "{name}"'],
+        [
+            "psql",
+            base,
+            "-q",
+            "-c",
+            f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+            "-c",
+            f'CREATE DATABASE "{name}"',
+        ],
         check=True,
         capture_output=True,
     )
@@ -80,8 +87,9 @@ def postgres_url(name: str) -> str:
 
 
 def migrate(env: dict[str, str]) -> None:
-    subprocess.run([sys.executable, "-m", "xentree", "db", "upgrade"], env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "xentree", "db", "upgrade"], env=env, check=True, capture_output=True
+    )
 
 
 @contextmanager
@@ -174,8 +182,17 @@ def load(
         lua_path = handle.name
     try:
         completed = subprocess.run(
-            ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s",
-             "-s", lua_path, url],
+            [
+                "wrk",
+                f"-t{threads}",
+                f"-c{connections}",
+                f"-d{duration}s",
+                "--timeout",
+                "10s",
+                "-s",
+                lua_path,
+                url,
+            ],
             capture_output=True,
             text=True,
             timeout=duration + 60,
@@ -183,9 +200,7 @@ def load(
         )
     finally:
         os.unlink(lua_path)
-    line = next(
-        (ln for ln in completed.stdout.splitlines() if ln.startswith("XENTREE ")), None
-    )
+    line = next((ln for ln in completed.stdout.splitlines() if ln.startswith("XENTREE ")), None)
     if line is None:
         raise RuntimeError(f"wrk gave no summary:\n{completed.stdout}\n{completed.stderr}")
     _, requests, duration_us, p50, p99, socket_errors, status_errors, *_ = line.split()

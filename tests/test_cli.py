@@ -35,26 +35,50 @@ def test_users_create_and_promote(tmp_path: Path) -> None:
     db = tmp_path / "cli.db"
     assert run(["db", "upgrade"], db).returncode == 0
     created = run(
-        ["users", "create", "root_admin", "--email", "root@example.com",
-         "--password", "a-strong-admin-password", "--admin"],
+        [
+            "users",
+            "create",
+            "root_admin",
+            "--email",
+            "root@example.com",
+            "--password",
+            "a-strong-admin-password",
+            "--admin",
+        ],
         db,
     )
     assert created.returncode == 0, created.stderr
     assert "as admin" in created.stdout
     plain = run(
-        ["users", "create", "ordinary", "--email", "o@example.com",
-         "--password", "a-strong-user-password"],
+        [
+            "users",
+            "create",
+            "ordinary",
+            "--email",
+            "o@example.com",
+            "--password",
+            "a-strong-user-password",
+        ],
         db,
     )
     assert plain.returncode == 0, plain.stderr
     duplicate = run(
-        ["users", "create", "ordinary", "--email", "o2@example.com",
-         "--password", "a-strong-user-password"],
+        [
+            "users",
+            "create",
+            "ordinary",
+            "--email",
+            "o2@example.com",
+            "--password",
+            "a-strong-user-password",
+        ],
         db,
     )
     assert duplicate.returncode == 1
     assert "already taken" in duplicate.stderr
-    weak = run(["users", "create", "weakling", "--email", "w@example.com", "--password", "qwertyuiop"], db)
+    weak = run(
+        ["users", "create", "weakling", "--email", "w@example.com", "--password", "qwertyuiop"], db
+    )
     assert weak.returncode == 1
     assert "common" in weak.stderr
     promoted = run(["users", "promote", "ORDINARY"], db)

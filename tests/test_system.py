@@ -20,9 +20,7 @@ async def test_health_and_readiness(client: httpx.AsyncClient) -> None:
 
 
 async def test_readiness_fails_without_database(tmp_path: object) -> None:
-    broken = create_app(
-        make_settings("postgresql+asyncpg://postgres@127.0.0.1:1/nowhere")
-    )
+    broken = create_app(make_settings("postgresql+asyncpg://postgres@127.0.0.1:1/nowhere"))
     # The lifespan would fail to open the credential pool, so probe the route on a bare app.
     from xentree.kit.db import create_engine
 

@@ -92,9 +92,13 @@ async def test_rehash_on_login_when_parameters_change(
 async def test_login_time_does_not_reveal_unknown_users(app: FastAPI) -> None:
     """Unknown users are checked against a dummy hash: timings must be of the same order."""
     realistic = create_app(
-        make_settings(app.state.settings.database_url, argon2_memory_cost_kib=16384,
-                      argon2_time_cost=2, login_max_failures_per_account=1000,
-                      login_max_failures_per_ip=1000)
+        make_settings(
+            app.state.settings.database_url,
+            argon2_memory_cost_kib=16384,
+            argon2_time_cost=2,
+            login_max_failures_per_account=1000,
+            login_max_failures_per_ip=1000,
+        )
     )
     async with realistic.router.lifespan_context(realistic):
         transport = httpx.ASGITransport(app=realistic)

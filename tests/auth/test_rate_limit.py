@@ -120,7 +120,9 @@ async def test_forwarded_for_only_from_trusted_proxies(database_url: str) -> Non
 async def test_counters_are_shared_through_redis(database_url: str) -> None:
     settings = make_settings(database_url, login_max_failures_per_account=2)
     shared_prefix = settings.redis_prefix
-    other = make_settings(database_url, login_max_failures_per_account=2, redis_prefix=shared_prefix)
+    other = make_settings(
+        database_url, login_max_failures_per_account=2, redis_prefix=shared_prefix
+    )
     async with app_client(settings, "192.0.2.1") as first, app_client(other, "192.0.2.2") as second:
         assert (await bad_login(first, "shared-user")).status_code == 401
         assert (await bad_login(second, "shared-user")).status_code == 401

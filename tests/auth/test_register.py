@@ -23,14 +23,28 @@ def body(**overrides: Any) -> dict[str, Any]:
 async def test_register_returns_profile(client: httpx.AsyncClient) -> None:
     response = await client.post(
         "/api/auth/register",
-        json=body(username="Alice.Smith", email="Alice@Example.COM", full_name="  Alice  ",
-                  timezone="Europe/Paris"),
+        json=body(
+            username="Alice.Smith",
+            email="Alice@Example.COM",
+            full_name="  Alice  ",
+            timezone="Europe/Paris",
+        ),
     )
     assert response.status_code == 201, response.text
     profile = response.json()
     assert set(profile) == {
-        "id", "username", "email", "full_name", "timezone", "avatar_url", "bio",
-        "public_profile", "live_nickname", "plan", "is_admin", "created_at",
+        "id",
+        "username",
+        "email",
+        "full_name",
+        "timezone",
+        "avatar_url",
+        "bio",
+        "public_profile",
+        "live_nickname",
+        "plan",
+        "is_admin",
+        "created_at",
     }
     assert profile["username"] == "alice.smith"
     assert profile["email"] == "alice@example.com"

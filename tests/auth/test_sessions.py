@@ -28,7 +28,9 @@ async def test_refresh_rotates(client: httpx.AsyncClient, user: AuthedUser) -> N
     assert tokens["refresh_token"] != user.refresh_token
     assert tokens["access_token"] != user.access_token
     assert tokens["token_type"] == "bearer"
-    me = await client.get("/api/auth/me", headers={"Authorization": f"Bearer {tokens['access_token']}"})
+    me = await client.get(
+        "/api/auth/me", headers={"Authorization": f"Bearer {tokens['access_token']}"}
+    )
     assert me.status_code == 200, me.text
     # The successor rotates in turn.
     clock.advance(1)
