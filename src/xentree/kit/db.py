@@ -33,11 +33,8 @@ _Ts = TypeVarTuple("_Ts")
 
 def create_engine(settings: Settings, *, url: str | None = None) -> AsyncEngine:
     database_url = url or settings.database_url
-    parsed = make_url(database_url)
-    if parsed.get_backend_name() == "sqlite":
-        database = parsed.database or ""
-        if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    if make_url(database_url).get_backend_name() == "sqlite":
+        ensure_sqlite_directory(database_url)
         engine = create_async_engine(
             database_url,
             poolclass=AsyncAdaptedQueuePool,
@@ -54,6 +51,16 @@ def create_engine(settings: Settings, *, url: str | None = None) -> AsyncEngine:
         max_overflow=settings.database_max_overflow,
         pool_pre_ping=False,
     )
+
+
+def ensure_sqlite_directory(url: str) -> None:
+    """Create the folder of a SQLite database file (the default lives in ./var/)."""
+    parsed = make_url(url)
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:"):
+        return
+    if not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
 def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:

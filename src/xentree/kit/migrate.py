@@ -10,6 +10,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Connection
 
+from xentree.kit.db import ensure_sqlite_directory
+
 
 def alembic_config(url: str | None = None, connection: Connection | None = None) -> Config:
     location = Path(str(resources.files("xentree") / "migrations"))
@@ -28,6 +30,8 @@ def alembic_config(url: str | None = None, connection: Connection | None = None)
 
 def upgrade(url: str | None = None, *, connection: Connection | None = None) -> None:
     """Migrate to every head (domains may add parallel branches that a merge later joins)."""
+    if url is not None:
+        ensure_sqlite_directory(url)
     command.upgrade(alembic_config(url, connection), "heads")
 
 
