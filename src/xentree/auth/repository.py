@@ -190,12 +190,25 @@ class ApiKeyUsageRepository:
         self.session = session
 
     async def touch(self, key_id: uuid.UUID, *, now: datetime, every: timedelta) -> None:
-        """Record use at most once per `every`; the WHERE clause settles races between processes."""
-        await self.session.execute(
-            update(ApiKey)
+        """Record use at most once per `every`; the WHERE clause settles races between processes.
+
+        When this runs inside a request's transaction, the row lock lasts until that request
+        ends; picking the row with `FOR UPDATE SKIP LOCKED` (PostgreSQL; not rendered on SQLite,
+        whose writer lock serializes anyway) lets concurrent requests of the same key skip the
+        write instead of queueing behind a slow request.
+        """
+        due = (
+            select(ApiKey.id)
             .where(
                 ApiKey.id == key_id,
                 or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at <= now - every),
             )
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+        await self.session.execute(
+            update(ApiKey)
+            .where(ApiKey.id == due)
             .values(last_used_at=now)
+            .execution_options(synchronize_session=False)
         )
