@@ -16,8 +16,7 @@ from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from xentree import __version__
-from xentree.api import background_hooks
-from xentree.api import router as api_router
+from xentree.api import background_hooks, include_routers
 from xentree.auth.repository import CredentialRepository
 from xentree.auth.service import AuthService
 from xentree.config import Settings, get_settings
@@ -114,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.limiter = limiter
         app.state.auth_service = AuthService(settings, limiter=limiter)
         reader = await FastReader.create(engine, pool_size=settings.database_pool_size)
+        app.state.fast_reader = reader
         app.state.credentials = CredentialRepository(reader)
         try:
             async with _run_hooks(app):
@@ -155,7 +155,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_upload_bytes=settings.max_upload_bytes,
         upload_paths=("/api/rag/documents",),
     )
-    app.include_router(api_router)
+    include_routers(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
@@ -203,7 +203,9 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     components.pop("HTTPValidationError", None)
     components.pop("ValidationError", None)
     components["Error"] = _ERROR_SCHEMA
-    error_ref = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    error_ref = {
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    }
     for path in schema.get("paths", {}).values():
         for operation in path.values():
             responses = operation.get("responses", {})

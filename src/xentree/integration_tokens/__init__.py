@@ -1,0 +1,1 @@
+"""Integration tokens: per-tenant RS256 keys, grants, verification, revocation, JWKS."""
