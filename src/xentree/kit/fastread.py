@@ -99,6 +99,11 @@ async def _init_postgres_connection(connection: asyncpg.Connection) -> None:
         )
 
 
+async def _no_reset(connection: asyncpg.Connection) -> None:
+    """Skip asyncpg's reset query on release (a second round trip per lookup): these
+    connections only ever run single SELECTs, so there is no session state to clear."""
+
+
 class FastReader:
     def __init__(self, backend: _Backend, dialect: Dialect) -> None:
         self._backend = backend
@@ -114,7 +119,11 @@ class FastReader:
         else:
             dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
             pool = await asyncpg.create_pool(
-                dsn, min_size=1, max_size=pool_size, init=_init_postgres_connection
+                dsn,
+                min_size=1,
+                max_size=pool_size,
+                init=_init_postgres_connection,
+                reset=_no_reset,
             )
             backend = _PostgresBackend(pool)
         return cls(backend, engine.dialect)
