@@ -1,0 +1,1 @@
+"""Xentree Live: monthly quota, server-billed sessions, nickname and transcripts."""
