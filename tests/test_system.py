@@ -100,3 +100,18 @@ async def test_openapi_names_and_no_422(client: httpx.AsyncClient) -> None:
             assert "422" not in operation["responses"]
     register = spec["paths"]["/api/auth/register"]["post"]["responses"]
     assert register["400"]["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
+
+
+async def test_openapi_security_names_the_accepted_credentials(client: httpx.AsyncClient) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    paths = spec["paths"]
+    assert paths["/api/auth/me"]["get"]["security"] == [{"Bearer": []}]
+    assert paths["/api/live/transcripts"]["post"]["security"] == [
+        {"Bearer": []},
+        {"ServiceKey": []},
+    ]
+    assert paths["/api/live/quota"]["get"]["security"] == [{"Bearer": []}, {"ApiKey": []}]
+    assert "security" not in paths["/api/auth/register"]["post"]
+    schemes = spec["components"]["securitySchemes"]
+    assert schemes["ApiKey"]["name"] == "X-API-Key"
+    assert schemes["ServiceKey"]["name"] == "X-Service-Key"

@@ -7,6 +7,7 @@ ownership are the services' business afterwards.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterable
 from typing import Annotated
 
@@ -23,13 +24,37 @@ from xentree.kit.errors import Unauthorized
 from xentree.kit.net import client_ip
 
 # Declared only so that OpenAPI documents the security schemes; parsing is done below.
-_bearer_scheme = HTTPBearer(auto_error=False, description="User access token from /api/auth/login")
+_bearer_scheme = HTTPBearer(
+    scheme_name="Bearer", auto_error=False, description="User access token from /api/auth/login"
+)
 _api_key_scheme = APIKeyHeader(
-    name="X-API-Key", auto_error=False, description="Organization API key"
+    name="X-API-Key", scheme_name="ApiKey", auto_error=False, description="Organization API key"
 )
 _service_key_scheme = APIKeyHeader(
-    name="X-Service-Key", auto_error=False, description="Internal service key"
+    name="X-Service-Key",
+    scheme_name="ServiceKey",
+    auto_error=False,
+    description="Internal service key",
 )
+
+
+_SCHEME_PARAMETERS = {
+    CredentialKind.bearer: inspect.Parameter(
+        "bearer",
+        inspect.Parameter.KEYWORD_ONLY,
+        annotation=Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer_scheme)],
+    ),
+    CredentialKind.api_key: inspect.Parameter(
+        "api_key",
+        inspect.Parameter.KEYWORD_ONLY,
+        annotation=Annotated[str | None, Depends(_api_key_scheme)],
+    ),
+    CredentialKind.service_key: inspect.Parameter(
+        "service_key",
+        inspect.Parameter.KEYWORD_ONLY,
+        annotation=Annotated[str | None, Depends(_service_key_scheme)],
+    ),
+}
 
 
 def get_auth_service(request: Request) -> AuthService:
@@ -64,13 +89,18 @@ class Authenticator:
         self.admin = admin
         if CredentialKind.api_key in self.kinds and scope is None:
             raise ValueError("a route that accepts API keys must name the scope it needs")
+        # FastAPI reads this signature: besides the request, one security-scheme parameter per
+        # accepted credential kind, so OpenAPI documents exactly the credentials the route takes.
+        self.__signature__ = inspect.Signature(
+            [
+                inspect.Parameter(
+                    "request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request
+                )
+            ]
+            + [_SCHEME_PARAMETERS[kind] for kind in CredentialKind if kind in self.kinds]
+        )
 
-    async def __call__(
-        self,
-        request: Request,
-        _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer_scheme)],
-        _api_key: Annotated[str | None, Depends(_api_key_scheme)],
-    ) -> Caller:
+    async def __call__(self, request: Request, **_schemes: object) -> Caller:
         caller = await self._resolve(request)
         if caller.user is not None:
             # The user was read outside the transaction; adopting it costs no query and lets
