@@ -16,3 +16,8 @@ def test_every_revision_is_described() -> None:
     assert script.get_heads()
     for revision in script.walk_revisions():
         assert revision.module.__doc__, f"revision {revision.revision} has no description"
+
+
+def test_history_has_one_head() -> None:
+    script = ScriptDirectory.from_config(alembic_config())
+    assert len(script.get_heads()) == 1, script.get_heads()

@@ -1,0 +1,1 @@
+"""Profile & Analytics: the XP ledger and everything read from its daily rollups."""
