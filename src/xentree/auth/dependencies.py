@@ -8,6 +8,7 @@ ownership are the services' business afterwards.
 from __future__ import annotations
 
 import inspect
+import uuid
 from collections.abc import Iterable
 from typing import Annotated
 
@@ -19,7 +20,8 @@ from xentree.auth.exceptions import AdminRequired, BearerRequired, InsufficientS
 from xentree.auth.repository import CredentialRepository
 from xentree.auth.scopes import Scope
 from xentree.auth.service import AuthService
-from xentree.kit.dependencies import adopt
+from xentree.kit.db import session_scope
+from xentree.kit.dependencies import adopt, request_session
 from xentree.kit.errors import Unauthorized
 from xentree.kit.net import client_ip
 
@@ -128,14 +130,28 @@ class Authenticator:
             return await service.authenticate_bearer(get_credentials(request), token.strip())
         api_key = request.headers.get("x-api-key")
         if api_key is not None:
-            return await service.authenticate_api_key(
-                get_credentials(request), request, api_key.strip(), client_ip=request_ip(request)
+            caller, use_due = await service.authenticate_api_key(
+                get_credentials(request), api_key.strip(), client_ip=request_ip(request)
             )
+            if use_due and caller.api_key_id is not None:
+                await _record_api_key_use(request, service, caller.api_key_id)
+            return caller
         service_key = request.headers.get("x-service-key")
         # The service key is a credential only where a route accepts it (contract §2).
         if service_key is not None and CredentialKind.service_key in self.kinds:
             return service.authenticate_service_key(service_key)
         raise Unauthorized()
+
+
+async def _record_api_key_use(request: Request, service: AuthService, key_id: uuid.UUID) -> None:
+    """In the request's transaction when one is open, else in a short one of its own (the
+    Authenticator itself opens none, so read-only routes stay transaction-free)."""
+    session = request_session(request)
+    if session is not None:
+        await service.record_api_key_use(session, key_id)
+        return
+    async with session_scope(request.app.state.sessionmaker) as own:
+        await service.record_api_key_use(own, key_id)
 
 
 BEARER = (CredentialKind.bearer,)

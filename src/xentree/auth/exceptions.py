@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from xentree.kit.errors import AppError, Conflict, Forbidden, TooManyRequests, Unauthorized
 
 
@@ -71,6 +69,3 @@ class InvalidCurrentPassword(AppError):
 
 class LoginRateLimited(TooManyRequests):
     default_message = "Too many failed login attempts; retry later"
-
-    def __init__(self, *, retry_after: int, headers: dict[str, str], **extra: Any) -> None:
-        super().__init__(retry_after=retry_after, headers=headers, **extra)

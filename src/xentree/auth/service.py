@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.requests import Request
 
 from xentree.auth.caller import Caller, CredentialKind, bearer_scopes
 from xentree.auth.credentials import ApiKeyHasher, looks_like_api_key
@@ -38,8 +37,6 @@ from xentree.auth.repository import (
 from xentree.auth.schemas import RegisterRequest, TokenResponse, UpdateMeRequest
 from xentree.config import Settings
 from xentree.kit.crypto import constant_time_equals, derive_key, keyed_hash, random_urlsafe, sha256
-from xentree.kit.db import session_scope
-from xentree.kit.dependencies import request_session
 from xentree.kit.errors import InvalidToken, NotFound, TokenExpired, TokenRevoked, ValidationFailed
 from xentree.kit.jwt import AccessTokenCodec, AccessTokenError
 from xentree.kit.net import ip_in, networks, parse_ip
@@ -171,7 +168,7 @@ class AuthService:
         account_key = login.strip().casefold()[:320]
         account_state = await self.limiter.state(self._account_limit, "login-account", account_key)
         ip_state = await self.limiter.state(self._ip_limit, "login-ip", client_ip)
-        tightest = min(account_state, ip_state, key=lambda s: (s.remaining, -s.reset_seconds))
+        tightest = LimitState.tightest(account_state, ip_state)
         if account_state.exhausted or ip_state.exhausted:
             blocked = [s for s in (account_state, ip_state) if s.exhausted]
             retry = max(s.reset_seconds for s in blocked)
@@ -184,7 +181,7 @@ class AuthService:
                 self._account_limit, "login-account", account_key
             )
             ip_state = await self.limiter.hit(self._ip_limit, "login-ip", client_ip)
-            tightest = min(account_state, ip_state, key=lambda s: (s.remaining, -s.reset_seconds))
+            tightest = LimitState.tightest(account_state, ip_state)
             raise InvalidCredentials(headers=tightest.headers())
 
         if self.hasher.needs_rehash(user.password_hash):
@@ -328,11 +325,11 @@ class AuthService:
     async def authenticate_api_key(
         self,
         credentials: CredentialRepository,
-        request: Request,
         api_key: str,
         *,
         client_ip: str,
-    ) -> Caller:
+    ) -> tuple[Caller, bool]:
+        """The key's caller, and whether its use is due to be recorded (`record_api_key_use`)."""
         if not looks_like_api_key(api_key):
             raise InvalidApiKey()
         found = await credentials.api_key_with_user(self.api_key_hasher.hash(api_key))
@@ -346,23 +343,19 @@ class AuthService:
             address = parse_ip(client_ip)
             if address is None or not ip_in(address, networks(tuple(key.allowed_ips))):
                 raise IpNotAllowed()
-        if key.last_used_at is None or now - key.last_used_at >= API_KEY_TOUCH_EVERY:
-            await self._touch_api_key(request, key.id, now)
-        return Caller(
+        caller = Caller(
             kind=CredentialKind.api_key,
             user=user,
             scopes=frozenset(key.scopes),
             organization_id=key.organization_id,
             api_key_id=key.id,
         )
+        use_due = key.last_used_at is None or now - key.last_used_at >= API_KEY_TOUCH_EVERY
+        return caller, use_due
 
-    async def _touch_api_key(self, request: Request, key_id: uuid.UUID, now: datetime) -> None:
-        session = request_session(request)
-        if session is not None:
-            await ApiKeyUsageRepository(session).touch(key_id, now=now, every=API_KEY_TOUCH_EVERY)
-            return
-        async with session_scope(request.app.state.sessionmaker) as own:
-            await ApiKeyUsageRepository(own).touch(key_id, now=now, every=API_KEY_TOUCH_EVERY)
+    async def record_api_key_use(self, session: AsyncSession, key_id: uuid.UUID) -> None:
+        """`last_used_at`, written at most once per `API_KEY_TOUCH_EVERY`."""
+        await ApiKeyUsageRepository(session).touch(key_id, now=utcnow(), every=API_KEY_TOUCH_EVERY)
 
     def authenticate_service_key(self, presented: str) -> Caller:
         expected = self.settings.service_key

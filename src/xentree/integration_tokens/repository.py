@@ -241,15 +241,6 @@ class RevocationRepository:
         )
         return len(result.all())
 
-    async def is_denied(self, tenant_id: uuid.UUID, jti: str) -> bool:
-        result = await self.session.execute(
-            select(IntegrationRevokedJti.jti).where(
-                IntegrationRevokedJti.organization_id == tenant_id,
-                IntegrationRevokedJti.jti == jti,
-            )
-        )
-        return result.first() is not None
-
     async def page(
         self, tenant_id: uuid.UUID | None, *, limit: int, offset: int
     ) -> tuple[list[IntegrationTokenRevocation], int]:

@@ -33,12 +33,6 @@ class AppError(Exception):
         return {"detail": {"error": self.error, "message": self.message, **self.extra}}
 
 
-class BadRequest(AppError):
-    status_code = 400
-    error = "bad_request"
-    default_message = "Bad request"
-
-
 class ValidationFailed(AppError):
     """A 400 `validation_error` raised by a service (same shape as request validation)."""
 

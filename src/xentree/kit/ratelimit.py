@@ -22,6 +22,11 @@ class LimitState:
     def exhausted(self) -> bool:
         return self.remaining <= 0
 
+    @staticmethod
+    def tightest(*states: LimitState) -> LimitState:
+        """The state a client should be shown: least remaining, then the longest wait."""
+        return min(states, key=lambda s: (s.remaining, -s.reset_seconds))
+
     def headers(self) -> dict[str, str]:
         return {
             "RateLimit-Limit": str(self.limit),
